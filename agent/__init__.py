@@ -1,0 +1,1 @@
+"""The conversation loop, model registry, conversation store, incident workflow and prompts."""

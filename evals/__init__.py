@@ -1,0 +1,1 @@
+"""evals package (built in its own issue)."""

@@ -1,0 +1,3 @@
+from integrations.cli.main import run
+
+run()

@@ -1,0 +1,70 @@
+"""The composition root: settings in, a wired platform, guard and principal out. Built once per process."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from paas.access import AccessControl, Principal
+from paas.catalog import import_catalog, load_catalog
+from paas.errors import ConfigError
+from paas.generated import GeneratedMetrics
+from paas.memory import InMemoryBackend
+from paas.platform import Platform
+from paas.settings import Settings
+from paas.store import EventStore, open_store
+from tools import Guard, PolicyEngine, registry
+from tools.guard import Clock, utcnow
+
+log = logging.getLogger(__name__)
+
+DEMO_CATALOG = Path(__file__).resolve().parent.parent / "paas" / "demo.yaml"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    platform: Platform
+    access: AccessControl
+    guard: Guard
+    user: str
+
+    @property
+    def store(self) -> EventStore:
+        return self.platform.store
+
+    def principal(self, via: str = "cli", user: str | None = None) -> Principal:
+        return self.access.principal(user or self.user, via)
+
+    def close(self) -> None:
+        self.platform.store.close()
+
+
+def current_user(settings: Settings) -> str:
+    return settings.user or getpass.getuser()
+
+
+def build_platform(settings: Settings) -> Platform:
+    if settings.database_url is None:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.store_url)
+    if settings.backend != "memory":
+        raise ConfigError(f"unknown backend '{settings.backend}': choose memory")
+    backend = InMemoryBackend(store)
+    metrics = GeneratedMetrics(state=backend.state)
+    return Platform(store=store, backend=backend, metrics=metrics)
+
+
+def build_runtime(settings: Settings, clock: Clock = utcnow) -> Runtime:
+    """Wire store, backend, metrics, access control, policy and the guard from settings."""
+    platform = build_platform(settings)
+    access = AccessControl(settings.access, os_user=getpass.getuser())
+    guard = Guard(registry, platform, access, PolicyEngine(settings.policy), clock=clock)
+    runtime = Runtime(settings=settings, platform=platform, access=access, guard=guard,
+                      user=current_user(settings))
+    if settings.catalog is not None:
+        added = import_catalog(platform.store, platform.backend.state(), load_catalog(settings.catalog), "config")
+        log.info("imported %d catalog entries from %s", added, settings.catalog)
+    return runtime

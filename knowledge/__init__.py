@@ -1,0 +1,1 @@
+"""knowledge package (built in its own issue)."""

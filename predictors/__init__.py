@@ -1,0 +1,1 @@
+"""predictors package (built in its own issue)."""

@@ -1,0 +1,116 @@
+"""The full approval matrix, for every mutating tool in the registry."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from integrations.runtime import Runtime
+from paas.errors import ApprovalClosedError, ApprovalExpiredError, ArgsMismatchError, PermissionDeniedError, PolicyError
+from tests.guard_cases import EXAMPLES, PROD_EXAMPLES, Example, domain_events
+from tools import registry
+
+MUTATING = [t.name for t in registry if t.mutating]
+
+
+def test_every_mutating_tool_has_a_matrix_example() -> None:
+    assert MUTATING and set(MUTATING) == set(EXAMPLES) == set(PROD_EXAMPLES)
+
+
+def request(rt: Runtime, example: Example, user: str = "alice") -> str:
+    outcome = rt.guard.call(rt.principal(user=user), example.tool, example.args)
+    assert outcome.status == "approval_required", outcome.summary
+    assert outcome.approval is not None
+    return outcome.approval.id
+
+
+@pytest.fixture(params=MUTATING)
+def example(request: pytest.FixtureRequest) -> Example:
+    return EXAMPLES[request.param]
+
+
+@pytest.fixture(params=MUTATING)
+def prod_example(request: pytest.FixtureRequest) -> Example:
+    return PROD_EXAMPLES[request.param]
+
+
+def test_without_approval_nothing_changes(team: Runtime, example: Example) -> None:
+    request_id = request(team, example)
+    assert not example.done(team)
+    assert domain_events(team) == []
+    assert team.guard.approvals.get(request_id).status == "pending"
+
+
+def test_approve_executes_exactly_once(team: Runtime, example: Example) -> None:
+    request_id = request(team, example)
+    result = team.guard.decide(request_id, True, team.principal(user="bob"))
+    assert result.status == "executed", result.summary
+    assert example.done(team)
+    again = team.guard.decide(request_id, True, team.principal(user="bob"))
+    assert again.status == "executed"
+    assert len(domain_events(team)) == 1
+    assert team.guard.approvals.get(request_id).status == "executed"
+
+
+def test_reject_never_executes(team: Runtime, example: Example) -> None:
+    request_id = request(team, example)
+    result = team.guard.decide(request_id, False, team.principal(user="bob"), reason="not now")
+    assert result.status == "rejected"
+    assert "do not retry" in result.summary
+    with pytest.raises(ApprovalClosedError):
+        team.guard.decide(request_id, True, team.principal(user="bob"))
+    assert not example.done(team)
+    assert domain_events(team) == []
+
+
+def test_expired_request_cannot_be_approved(team: Runtime, example: Example, clock) -> None:  # type: ignore[no-untyped-def]
+    request_id = request(team, example)
+    clock.advance(seconds=team.settings.policy.approval_ttl_seconds + 1)
+    with pytest.raises(ApprovalExpiredError):
+        team.guard.decide(request_id, True, team.principal(user="bob"))
+    assert team.guard.approvals.get(request_id).status == "expired"
+    assert not example.done(team)
+
+
+def test_approver_without_permission_is_refused(team: Runtime, example: Example) -> None:
+    request_id = request(team, example)
+    for user in ("carol", "mallory"):  # a viewer, and someone not configured at all
+        with pytest.raises(PermissionDeniedError):
+            team.guard.decide(request_id, True, team.principal(user=user))
+    assert team.guard.approvals.get(request_id).status == "pending"
+    assert not example.done(team)
+    denied = [e for e in team.store.read_all() if e.type == "ToolDenied"]
+    assert [e.actor for e in denied] == ["carol", "mallory"]
+
+
+def test_requester_cannot_approve_own_prod_change(team: Runtime, prod_example: Example) -> None:
+    request_id = request(team, prod_example, user="alice")
+    with pytest.raises(PolicyError, match="second person"):
+        team.guard.decide(request_id, True, team.principal(user="alice"))
+    assert not prod_example.done(team)
+    result = team.guard.decide(request_id, True, team.principal(user="bob"))
+    assert result.status == "executed"
+    assert prod_example.done(team)
+
+
+def test_args_changed_after_the_request_are_refused(team: Runtime, example: Example) -> None:
+    request_id = request(team, example)
+    stored = team.guard.approvals.get(request_id)
+    with pytest.raises(ArgsMismatchError):
+        team.guard.decide(request_id, True, team.principal(user="bob"), expected_hash="0" * 64)
+    tampered = stored.model_dump_json().replace('"app":"checkout"', '"app":"payments"')
+    assert tampered != stored.model_dump_json()
+    with team.store.engine.begin() as conn:
+        conn.execute(text("UPDATE paas_events SET data = :d WHERE stream = :s"),
+                     {"d": tampered, "s": f"approval:{request_id}"})
+    with pytest.raises(ArgsMismatchError):
+        team.guard.decide(request_id, True, team.principal(user="bob"))
+    assert domain_events(team) == []
+    assert not team.store.verify().ok
+
+
+def test_viewer_cannot_even_request_a_change(team: Runtime, example: Example) -> None:
+    outcome = team.guard.call(team.principal(user="carol"), example.tool, example.args)
+    assert outcome.status == "denied"
+    assert "carol" in outcome.summary
+    assert team.guard.approvals.all() == []
