@@ -6,6 +6,7 @@ import getpass
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paas.access import AccessControl, Principal
 from paas.catalog import import_catalog, load_catalog
@@ -17,6 +18,11 @@ from paas.settings import Settings
 from paas.store import EventStore, open_store
 from tools import Guard, PolicyEngine, registry
 from tools.guard import Clock, utcnow
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
+    from agent.runtime import Agent
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,7 @@ class Runtime:
     access: AccessControl
     guard: Guard
     user: str
+    checkpointer: BaseCheckpointSaver | None = None
 
     @property
     def store(self) -> EventStore:
@@ -39,6 +46,11 @@ class Runtime:
         return self.access.principal(user or self.user, via)
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            from agent.conversations import close_checkpointer
+
+            close_checkpointer(self.checkpointer)
+            self.checkpointer = None
         self.platform.store.close()
 
 
@@ -68,3 +80,32 @@ def build_runtime(settings: Settings, clock: Clock = utcnow) -> Runtime:
         added = import_catalog(platform.store, platform.backend.state(), load_catalog(settings.catalog), "config")
         log.info("imported %d catalog entries from %s", added, settings.catalog)
     return runtime
+
+
+def model_name(settings: Settings, requested: str | None = None) -> str:
+    """The model to use: asked for, configured, a configured provider's default, else offline."""
+    if requested or settings.model:
+        return str(requested or settings.model)
+    providers = settings.providers
+    if providers.openai_api_key is not None:
+        return f"openai:{providers.default_openai_model}"
+    if providers.anthropic_api_key is not None:
+        return f"anthropic:{providers.default_anthropic_model}"
+    return "offline"
+
+
+def build_agent(runtime: Runtime, requested_model: str | None = None) -> Agent:
+    """The agent over this runtime's guard, with its conversations persisted beside the event store."""
+    from agent.conversations import open_checkpointer
+    from agent.models import make_chat_model
+    from agent.offline import OfflinePlanner
+    from agent.runtime import Agent, AgentOptions
+
+    settings = runtime.settings
+    name = model_name(settings, requested_model)
+    backend = runtime.platform.backend
+    model = make_chat_model(name, settings.providers, offline_factory=lambda: OfflinePlanner(catalog=backend.state))
+    if runtime.checkpointer is None:
+        runtime.checkpointer = open_checkpointer(settings.database_url, settings.state_dir)
+    options = AgentOptions(limits=settings.agent, prices=settings.providers.prices)
+    return Agent(runtime.guard, model, name, runtime.checkpointer, options)

@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from paas.errors import ConfigError
+from paas.provider_settings import ProviderSettings
 
 Role = Literal["viewer", "operator", "approver", "admin"]
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -73,6 +74,13 @@ class PolicySettings(BaseModel):
     environments: dict[str, EnvironmentPolicy] = Field(default_factory=dict)
 
 
+class AgentSettings(BaseModel):
+    """Limits of one conversation turn, so a confused model cannot loop."""
+
+    max_model_calls: int = Field(default=8, ge=1)
+    max_tool_calls: int = Field(default=12, ge=1)
+
+
 def _config_file() -> Path:
     return Path(os.environ.get("PAAS_CONFIG", "paas.toml"))
 
@@ -85,9 +93,12 @@ class Settings(BaseSettings):
     user: str | None = None
     backend: Literal["memory"] = "memory"
     catalog: Path | None = None  # imported on start-up when set (idempotent)
+    model: str | None = None  # offline, openai:<model>, anthropic:<model>, ollama:<model>, compatible:<model>
     config: Path | None = None
     access: AccessSettings = Field(default_factory=AccessSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    providers: ProviderSettings = Field(default_factory=ProviderSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,16 +22,56 @@ ROOT = Path(__file__).resolve().parent.parent
 TEAM_CONFIG = ROOT / "examples" / "team.toml"
 PG_BASE = os.environ.get("PAAS_TEST_POSTGRES_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
 WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-PROVIDER_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")
+PROVIDER_VARS = (
+    "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE", "OPENAI_ORG_ID", "OPENAI_ORGANIZATION", "OPENAI_PROXY",
+    "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_API_URL", "ANTHROPIC_PROXY", "LANGSMITH_API_KEY",
+    "LANGCHAIN_API_KEY", "LANGSMITH_GATEWAY", "LANGSMITH_GATEWAY_API_KEY",
+)
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test sees the developer's PAAS_* settings or a provider key: real model calls are impossible."""
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """No test sees the developer's PAAS_* settings or a provider key, and no test reaches past loopback
+    unless marked ``network``: real model calls are impossible."""
     for name in list(os.environ):
         if name.startswith("PAAS_") or name in PROVIDER_VARS:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PAAS_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("LANGSMITH_TRACING", "false")
+    monkeypatch.setenv("LANGCHAIN_TRACING_V2", "false")
+    if not request.node.get_closest_marker("network"):
+        _loopback_only(monkeypatch)
+
+
+def _is_loopback(host: object) -> bool:
+    if not isinstance(host, str) or host == "localhost":
+        return True  # AF_UNIX paths, and the loopback name
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def refuse(host: object) -> OSError:
+        return OSError(f"network access to {host!r} is blocked in tests: use a local server on 127.0.0.1")
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if not _is_loopback(host):
+            raise refuse(host)
+        real_connect(sock, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is not None and not _is_loopback(name):
+            raise refuse(host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 class FakeClock:

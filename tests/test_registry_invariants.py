@@ -47,7 +47,8 @@ def test_mutating_tool_function_only_describes_the_change(team: Runtime, tool: T
 
 @pytest.mark.parametrize("tool", [t for t in TOOLS if not t.mutating], ids=lambda t: t.name)
 def test_read_tools_are_recorded(team: Runtime, tool: Tool) -> None:
-    args = {"app": "checkout", "environment": "staging", "metric": "cpu"}
+    held = team.guard.call(team.principal(user="alice"), "scale_app", EXAMPLES["scale_app"].args)
+    args = {"app": "checkout", "environment": "staging", "metric": "cpu", "request_id": held.approval.id}  # type: ignore[union-attr]
     fields = tool.json_schema()["properties"]
     outcome = team.guard.call(team.principal(user="carol"), tool.name, {k: v for k, v in args.items() if k in fields})
     assert outcome.status == "ok", outcome.summary

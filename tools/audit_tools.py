@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from paas.errors import PermissionDeniedError
 from tools.approvals import ApprovalBook
 from tools.registry import ToolContext, ToolOutput
 from tools.toolset import registry
@@ -52,3 +53,23 @@ def get_audit_log(
             break
     summary = f"{len(events)} most recent audit event(s)" + (f" about {app}" if app else "")
     return ToolOutput(summary, {"events": events})
+
+
+@registry.tool(risk="read", permission="read")
+def get_approval(ctx: ToolContext, request_id: Annotated[str, Field(pattern=r"^apr_[0-9a-f]{12}$")]) -> ToolOutput:
+    """Show one approval request: the planned change, its status (pending, approved, rejected, expired,
+    executed, failed), who decided it and the result.
+
+    Args:
+        request_id: The approval id, such as apr_0123456789ab.
+    """
+    request = ApprovalBook(ctx.store).get(request_id)
+    if not ctx.principal.can("read", request.environment):
+        raise PermissionDeniedError(f"{ctx.principal.id} may not read requests in {request.environment}")
+    status = request.status_at(ctx.now)
+    by = f" by {request.decided_by}" if request.decided_by else ""
+    result = f": {request.result}" if request.result else ""
+    summary = f"{request.id} ({request.summary}) is {status}{by}{result}"
+    data = {"id": request.id, "tool": request.tool, "args": request.args, "status": status,
+            "decided_by": request.decided_by, "result": request.result}
+    return ToolOutput(summary, data)
