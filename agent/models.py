@@ -9,15 +9,17 @@ falls back to the provider SDKs' own environment variables for keys or URLs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from langchain_anthropic import ChatAnthropic
 from langchain_core import exceptions as lc_errors
 from langchain_core.language_models import BaseChatModel
-from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from paas.errors import ModelError
 from paas.provider_settings import ProviderSettings, env_name
+
+if TYPE_CHECKING:  # the provider packages are imported when a provider is chosen: `offline` starts faster
+    from langchain_openai import ChatOpenAI
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 ANTHROPIC_BASE_URL = "https://api.anthropic.com"
@@ -38,6 +40,8 @@ def _require_key(value: SecretStr | None, field: str) -> SecretStr:
 def _chat_openai(
     model: str, base_url: str, api_key: SecretStr, settings: ProviderSettings, *, responses_api: bool | None
 ) -> ChatOpenAI:
+    from langchain_openai import ChatOpenAI
+
     return ChatOpenAI(
         model=model,
         base_url=base_url,
@@ -67,6 +71,8 @@ def _compatible(model: str, settings: ProviderSettings) -> BaseChatModel:
 
 
 def _anthropic(model: str, settings: ProviderSettings) -> BaseChatModel:
+    from langchain_anthropic import ChatAnthropic
+
     key = _require_key(settings.anthropic_api_key, "anthropic_api_key")
     # mypy without the pydantic plugin misreads the aliased fields of ChatAnthropic.
     return ChatAnthropic(  # type: ignore[call-arg]

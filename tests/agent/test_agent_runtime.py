@@ -133,3 +133,28 @@ def test_async_twin_yields_the_same_events(team: Runtime, make_agent: MakeAgent)
     events = asyncio.run(collect())
     assert kinds(events) == ["tool_call", "tool_result", "final", "usage"]
     assert len(events[1].data["data"]["apps"]) == 3
+
+
+def test_conversations_persist_in_postgres_when_the_store_is_postgres(tmp_path, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    from agent.conversations import close_checkpointer, open_checkpointer
+    from agent.runtime import Agent
+    from agent.testing import ScriptedChatModel
+    from tests.conftest import demo_runtime, team_settings
+
+    rt = demo_runtime(team_settings(tmp_path, database_url=pg_url))
+    saver = open_checkpointer(pg_url, tmp_path)
+    first = Agent(rt.guard, ScriptedChatModel(replies=[
+        tool_call_reply(("scale_app", {"app": "web", "environment": "staging", "replicas": 5})), "waiting"]),
+        "scripted", saver)
+    request_id = list(first.run_turn("pg1", rt.principal(user="alice"), "web to 5"))[1].approval.id  # type: ignore[union-attr]
+    close_checkpointer(saver)
+    rt.close()
+
+    rt = demo_runtime(team_settings(tmp_path, database_url=pg_url))
+    saver = open_checkpointer(pg_url, tmp_path)
+    second = Agent(rt.guard, ScriptedChatModel(replies=["web has 5 replicas"]), "scripted", saver)
+    events = list(second.decide(request_id, True, rt.principal(user="bob")))
+    assert events[0].data["status"] == "executed" and events[-2].text == "web has 5 replicas"
+    assert len(second.messages("pg1")) == 7  # human, call, held, answer, outcome call, outcome, answer
+    close_checkpointer(saver)
+    rt.close()
