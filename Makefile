@@ -17,3 +17,4 @@ lint:
 
 test: install lint
 	$(PYTHON) -m pytest -q
+	paas eval --model offline --gate --report out/eval

@@ -1,1 +1,1 @@
-"""evals package (built in its own issue)."""
+"""The agent eval harness (``paas eval``), its cases, and benchmarks for the agent and predictors."""

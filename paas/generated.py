@@ -1,7 +1,8 @@
 """Generated metrics for the in-memory backend: deterministic, plausible series with a daily cycle.
 
-Series given in a fixture (``{app: {metric: [[t, v], ...]}}``, t in seconds relative to now or ISO time) win
-over generated ones, so eval cases can pin exactly what the agent sees.
+Series given in a fixture (``{app: {metric: [[t, v], ...]}}``, t in seconds relative to now or ISO time, or
+``{app: {metric: {points: [...], labels: {...}}}}``) win over generated ones, so eval cases can pin exactly
+what the agent sees.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from paas.metrics import METRICS, Series, check_metric, default_step
 from paas.state import PlatformState
 
-FixtureSeries = Mapping[str, Mapping[str, list[list[Any]]]]
+FixtureSeries = Mapping[str, Mapping[str, Any]]
 
 
 def _noise(*parts: object) -> float:
@@ -47,7 +48,11 @@ class GeneratedMetrics:
         step = step or default_step(window)
         now = self._clock()
         fixture = self._fixtures.get(app, {}).get(metric)
+        labels: dict[str, str] = {}
         if fixture is not None:
+            if isinstance(fixture, Mapping):
+                labels = {str(k): str(v) for k, v in fixture.get("labels", {}).items()}
+                fixture = fixture.get("points", [])
             points = [p for p in (self._fixture_point(now, t, v) for t, v in fixture) if p[0] >= now - window]
         else:
             count = max(1, int(window / step))
@@ -56,7 +61,7 @@ class GeneratedMetrics:
             points = [(t, self._value(app, environment, metric, t, replicas)) for t in times]
         unit = METRICS[metric][0]
         return Series(app=app, environment=environment, metric=metric, unit=unit, window=window, step=step,
-                      points=points)
+                      points=points, labels=labels)
 
     @staticmethod
     def _fixture_point(now: datetime, t: Any, value: Any) -> tuple[datetime, float]:

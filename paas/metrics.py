@@ -66,6 +66,7 @@ class Series(BaseModel):
     window: timedelta
     step: timedelta
     points: list[tuple[datetime, float]]
+    labels: dict[str, str] = {}
 
     def summary(self) -> dict[str, float | None]:
         values = [v for _, v in self.points]

@@ -57,9 +57,11 @@ def get_app_status(ctx: ToolContext, app: AppName, environment: EnvName | None =
     envs = [environment] if environment else state.environments_of(app) or [""]
     apps = [ctx.backend.get_status(app, env) for env in envs]
     apps = [a for a in apps if ctx.principal.can("read", a.environment)]
-    releases = [r.version for r in ctx.backend.list_releases(app)]
+    releases = ctx.backend.list_releases(app)
+    notes = {r.version: r.notes for r in releases if r.notes}
     deployments = [d.model_dump(mode="json") for d in state.deployments if d.app == app][-5:]
-    data = {"apps": [app_row(a) for a in apps], "releases": releases, "deployments": deployments}
+    data = {"apps": [app_row(a) for a in apps], "releases": [r.version for r in releases], "release_notes": notes,
+            "deployments": deployments}
     return ToolOutput("; ".join(describe_app(a) for a in apps), data)
 
 
@@ -88,7 +90,7 @@ def query_metrics(
                    f"{unit}, min {stats['min']}, max {stats['max']}, mean {stats['mean']}")
     points = [[t.isoformat(), v] for t, v in series.points[-60:]]
     data = {"app": app, "environment": environment, "metric": metric, "unit": unit,
-            "window": format_duration(span), "stats": stats, "points": points}
+            "window": format_duration(span), "stats": stats, "labels": series.labels, "points": points}
     return ToolOutput(summary, data)
 
 

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from integrations.cli import admin_commands, agent_commands, approval_commands, platform_commands
+from integrations.cli import admin_commands, agent_commands, approval_commands, eval_commands, platform_commands
 from integrations.cli.context import PaasGroup, start_invocation
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ platform_commands.register(app)
 approval_commands.register(app)
 admin_commands.register(app)
 agent_commands.register(app)
+eval_commands.register(app)
 
 
 def run() -> None:
