@@ -99,3 +99,20 @@ def test_chat_refuses_to_bypass_approval(cli: Cli) -> None:
     child.expect(pexpect.EOF)
     assert cli.json("approvals") == []
     assert [e for e in cli.json("audit", "--limit", "50") if e["type"] == "ApprovalDecided"] == []
+
+
+def test_chat_slash_commands(cli: Cli) -> None:
+    assert cli("ask", "roll back payments in prod").returncode == EXIT_PENDING
+    [request] = cli.json("approvals")
+    child = cli.spawn("chat")
+    for command, reply in [("/help", "/approve ID"), ("/model openai:gpt-4o", "PAAS_PROVIDERS__OPENAI_API_KEY"),
+                           ("/model offline", "model: offline"), ("/new", "new conversation c_"),
+                           (f"/reject {request['id']} not during the sale", "rejected"), ("/nope", "unknown command")]:
+        child.expect("you> ")
+        child.sendline(command)
+        child.expect(reply)
+    child.expect("you> ")
+    child.sendline("/exit")
+    child.expect(pexpect.EOF)
+    assert cli.json("approvals") == []
+    assert cli.json("status", "payments", "--env", "prod")["apps"][0]["version"] == "v0.8.4"
