@@ -8,8 +8,7 @@ install:
 	$(PIP) install --quiet --disable-pip-version-check -e '.[agent,local,dev]'
 
 run: install
-	paas init --demo
-	paas apps
+	paas up --demo
 
 lint:
 	$(PYTHON) -m ruff check paas tools integrations agent evals tests

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from integrations.runtime import DEMO_CATALOG, build_agent, build_runtime
-from paas.catalog import import_catalog, load_catalog
+from integrations.runtime import build_agent, build_runtime
+from paas.catalog import DEMO_CATALOG, import_catalog, load_catalog
 from paas.settings import Settings
 
 PROMPTS = [
@@ -39,7 +39,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run(turns: int) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as tmp:
-        rt = build_runtime(Settings.load(state_dir=Path(tmp)))
+        rt = build_runtime(Settings.load(state_dir=Path(tmp), backend="memory"))
         import_catalog(rt.store, rt.platform.backend.state(), load_catalog(DEMO_CATALOG), rt.user)
         agent = build_agent(rt, "offline")
         principal = rt.principal()

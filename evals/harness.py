@@ -25,6 +25,7 @@ from paas.platform import Platform
 from paas.settings import AccessSettings, PolicySettings, Settings, UserConfig
 from paas.store import open_store
 from tools import Guard, PolicyEngine, registry
+from tools.guard import Clock, utcnow
 
 APPROVER = "eval-approver"
 MAX_APPROVAL_ROUNDS = 5
@@ -70,10 +71,16 @@ def build_case_runtime(case: Case, settings: Settings, state_dir: Path) -> Runti
              APPROVER: UserConfig(roles={"*": "admin"}), **case.users}
     access = AccessControl(AccessSettings(users=users), os_user=APPROVER)
     policy = PolicyEngine(case.policy or PolicySettings())
-    clock = (lambda: case.now) if case.now else None
-    guard = Guard(registry, platform, access, policy, **({"clock": clock} if clock else {}))
+    guard = Guard(registry, platform, access, policy, clock=_clock(case))
     case_settings = settings.model_copy(update={"state_dir": state_dir, "user": case.principal.id})
     return Runtime(settings=case_settings, platform=platform, access=access, guard=guard, user=case.principal.id)
+
+
+def _clock(case: Case) -> Clock:
+    pinned = case.now
+    if pinned is None:
+        return utcnow
+    return lambda: pinned
 
 
 def _catalog_part(platform: dict[str, Any]) -> dict[str, Any]:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import getpass
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paas.access import AccessControl, Principal
 from paas.catalog import import_catalog, load_catalog
-from paas.errors import ConfigError
 from paas.generated import GeneratedMetrics
 from paas.memory import InMemoryBackend
 from paas.platform import Platform
@@ -26,7 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEMO_CATALOG = Path(__file__).resolve().parent.parent / "paas" / "demo.yaml"
 
 
 @dataclass
@@ -62,11 +59,16 @@ def build_platform(settings: Settings) -> Platform:
     if settings.database_url is None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
     store = open_store(settings.store_url)
-    if settings.backend != "memory":
-        raise ConfigError(f"unknown backend '{settings.backend}': choose memory")
-    backend = InMemoryBackend(store)
-    metrics = GeneratedMetrics(state=backend.state)
-    return Platform(store=store, backend=backend, metrics=metrics)
+    if settings.backend == "memory":
+        memory = InMemoryBackend(store)
+        return Platform(store=store, backend=memory, metrics=GeneratedMetrics(state=memory.state))
+    from paas.local.backend import LocalBackend
+    from paas.local.metrics_store import LocalMetrics
+    from paas.local.paths import EnginePaths
+
+    local = LocalBackend(store, settings.state_dir, settings.local)
+    metrics = LocalMetrics(EnginePaths(settings.state_dir).metrics_db, state=local.state)
+    return Platform(store=store, backend=local, metrics=metrics)
 
 
 def build_runtime(settings: Settings, clock: Clock = utcnow) -> Runtime:

@@ -24,6 +24,8 @@ from paas.errors import ValidationError
 from paas.state import APP_REGISTERED, RELEASE_REGISTERED, PlatformState, app_stream, release_stream
 from paas.store import EventStore, NewEvent
 
+DEMO_CATALOG = Path(__file__).with_name("demo.yaml")
+
 
 class CatalogApp(BaseModel):
     name: str

@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from paas.errors import ConfigError
+from paas.local.settings import LocalSettings
 from paas.provider_settings import ProviderSettings
 
 Role = Literal["viewer", "operator", "approver", "admin"]
@@ -91,13 +92,14 @@ class Settings(BaseSettings):
     state_dir: Path = Path(".paas")
     database_url: str | None = None
     user: str | None = None
-    backend: Literal["memory"] = "memory"
+    backend: Literal["local", "memory"] = "local"  # local: the embedded engine; memory: records only
     catalog: Path | None = None  # imported on start-up when set (idempotent)
     model: str | None = None  # offline, openai:<model>, anthropic:<model>, ollama:<model>, compatible:<model>
     config: Path | None = None
     access: AccessSettings = Field(default_factory=AccessSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
+    local: LocalSettings = Field(default_factory=LocalSettings)
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
 
     @classmethod

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from integrations.runtime import DEMO_CATALOG, Runtime, build_runtime
-from paas.catalog import import_catalog, load_catalog
+from integrations.runtime import Runtime, build_runtime
+from paas.catalog import DEMO_CATALOG, import_catalog, load_catalog
 from paas.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +115,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def team_settings(tmp_path: Path, database_url: str | None = None, **overrides: object) -> Settings:
     os.environ["PAAS_CONFIG"] = str(TEAM_CONFIG)
     try:
+        overrides.setdefault("backend", "memory")
         return Settings.load(state_dir=tmp_path / "state", database_url=database_url, **overrides)
     finally:
         os.environ["PAAS_CONFIG"] = str(tmp_path / "no-config.toml")

@@ -87,7 +87,7 @@ def test_single_user_install_makes_the_os_user_admin(tmp_path: Path) -> None:
 
     from paas.settings import Settings
 
-    rt = demo_runtime(Settings.load(state_dir=tmp_path / "s"), FakeClock())
+    rt = demo_runtime(Settings.load(state_dir=tmp_path / "s", backend="memory"), FakeClock())
     me = rt.principal()
     assert me.id == getpass.getuser() and me.can("admin", "prod")
     request_id = scale(rt, "prod", 5, user=me.id).approval.id  # type: ignore[union-attr]

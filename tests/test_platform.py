@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from integrations.runtime import DEMO_CATALOG, Runtime
-from paas.catalog import import_catalog, load_catalog, parse_catalog
+from integrations.runtime import Runtime
+from paas.catalog import DEMO_CATALOG, import_catalog, load_catalog, parse_catalog
 from paas.domain import Strategy
 from paas.errors import ValidationError
 from paas.generated import GeneratedMetrics

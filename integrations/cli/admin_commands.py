@@ -8,8 +8,7 @@ import typer
 
 from integrations.cli.context import runtime
 from integrations.cli.render import console
-from integrations.runtime import DEMO_CATALOG
-from paas.catalog import import_catalog, load_catalog
+from paas.catalog import DEMO_CATALOG, import_catalog, load_catalog
 from paas.errors import PermissionDeniedError, ValidationError
 
 

@@ -6,7 +6,14 @@ import logging
 
 import typer
 
-from integrations.cli import admin_commands, agent_commands, approval_commands, eval_commands, platform_commands
+from integrations.cli import (
+    admin_commands,
+    agent_commands,
+    approval_commands,
+    engine_commands,
+    eval_commands,
+    platform_commands,
+)
 from integrations.cli.context import PaasGroup, start_invocation
 
 app = typer.Typer(
@@ -32,6 +39,7 @@ approval_commands.register(app)
 admin_commands.register(app)
 agent_commands.register(app)
 eval_commands.register(app)
+engine_commands.register(app)
 
 
 def run() -> None:

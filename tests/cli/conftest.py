@@ -46,6 +46,7 @@ class Cli:
 def _env(tmp_path: Path, config: Path | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAAS_")}
     env["PAAS_STATE_DIR"] = str(tmp_path / "state")
+    env["PAAS_BACKEND"] = "memory"  # these tests are about the CLI and the guard; tests/local runs the engine
     env["PAAS_CONFIG"] = str(config or tmp_path / "none.toml")
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return env

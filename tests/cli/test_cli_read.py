@@ -15,7 +15,7 @@ def test_apps_lists_the_demo_platform(cli: Cli) -> None:
 def test_status_shows_every_environment_and_the_releases(cli: Cli) -> None:
     status = cli.json("status", "checkout")
     assert [a["environment"] for a in status["apps"]] == ["prod", "staging"]
-    assert status["releases"] == ["v1.4.0", "v1.4.1", "v1.4.2"]
+    assert status["releases"] == ["v1.4.0", "v1.4.1", "v1.4.2", "v1.5.0"]
 
 
 def test_metrics_over_a_window(cli: Cli) -> None:
