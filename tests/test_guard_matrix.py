@@ -6,9 +6,14 @@ import pytest
 from sqlalchemy import text
 
 from integrations.runtime import Runtime
+from paas.changes import change_events
+from paas.domain import Change, ChangeResult
 from paas.errors import ApprovalClosedError, ApprovalExpiredError, ArgsMismatchError, PermissionDeniedError, PolicyError
+from paas.memory import InMemoryBackend
+from paas.platform import Platform
+from paas.state import app_stream
 from tests.guard_cases import EXAMPLES, PROD_EXAMPLES, Example, domain_events
-from tools import registry
+from tools import Guard, registry
 
 MUTATING = [t.name for t in registry if t.mutating]
 
@@ -114,3 +119,28 @@ def test_viewer_cannot_even_request_a_change(team: Runtime, example: Example) ->
     assert outcome.status == "denied"
     assert "carol" in outcome.summary
     assert team.guard.approvals.all() == []
+
+
+class SelfRollingBackBackend(InMemoryBackend):
+    """A backend whose new versions fail their health checks, like the local engine's auto-rollback."""
+
+    def deploy(self, app, environment, version, strategy, actor):  # type: ignore[no-untyped-def]
+        state = self.state()
+        change = Change(kind="deploy", app=app, environment=environment, version=version, strategy=strategy)
+        events = change_events(state, change, status="rolled_back", reason="health check failed")
+        self.store.append(app_stream(app, environment), [e.model_copy(update={"actor": actor}) for e in events])
+        current = self.get_status(app, environment)
+        deployment = self.state().deployments[-1]
+        return ChangeResult(change=change, before=current, after=current, deployment=deployment,
+                            message="v1.4.0 failed GET /health; v1.4.2 keeps serving")
+
+
+def test_a_deploy_the_platform_rolled_back_is_reported_as_failed(team: Runtime) -> None:
+    platform = Platform(team.store, SelfRollingBackBackend(team.store), team.platform.metrics)
+    guard = Guard(team.guard.registry, platform, team.access, team.guard.policy, clock=team.guard.clock)
+    held = guard.call(team.principal(user="alice"), "deploy_release", EXAMPLES["deploy_release"].args).approval
+    assert held is not None
+    result = guard.decide(held.id, True, team.principal(user="bob"))
+    assert result.status == "failed"
+    assert "rolled back" in result.summary and "still on v1.4.2" in result.summary
+    assert guard.approvals.get(held.id).status == "failed"

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from paas.access import AccessControl, Principal
-from paas.domain import Change, ChangeResult, Plan
+from paas.domain import Change, ChangeResult, DeploymentStatus, Plan
 from paas.errors import (
     ApprovalClosedError,
     ApprovalExpiredError,
@@ -243,6 +243,10 @@ class Guard:
         after = result.after.model_dump(mode="json")
         summary = describe_result(result)
         done = {"summary": summary, "before": result.before.model_dump(mode="json"), "after": after}
+        deployment = result.deployment
+        if deployment is not None and deployment.status != DeploymentStatus.SUCCEEDED:
+            self._close(request, TOOL_FAILED, done, approver)  # carried out, but the platform undid it
+            return ToolOutcome("failed", request.tool, summary, {"after": after})
         self._close(request, TOOL_EXECUTED, done, approver)
         return ToolOutcome("executed", request.tool, summary, {"after": after})
 
@@ -296,6 +300,10 @@ class Guard:
 
 def describe_result(result: ChangeResult) -> str:
     after = result.after
+    deployment = result.deployment
+    if deployment is not None and deployment.status != DeploymentStatus.SUCCEEDED:
+        text = f"{after.ref}: the deploy of {deployment.version} {deployment.status.value.replace('_', ' ')}"
+        return f"{text}; still on {after.version}. {result.message}".strip()
     if result.change.kind == "scale":
         text = f"{after.ref} now has {after.replicas} replica(s) (was {result.before.replicas})"
     else:
