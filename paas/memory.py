@@ -9,15 +9,16 @@ from __future__ import annotations
 import threading
 
 from paas.changes import change_events, plan_change
-from paas.domain import AppState, Change, ChangeResult, Health, Plan, Release, Strategy
+from paas.domain import AppState, Change, ChangeResult, Health, Plan, Release
 from paas.errors import ConcurrencyError
+from paas.ports import ChangeMethods
 from paas.state import PlatformState, app_stream
 from paas.store import EventStore
 
 _RETRIES = 3
 
 
-class InMemoryBackend:
+class InMemoryBackend(ChangeMethods):
     """A Backend whose apps are always exactly as desired (healthy when they have replicas)."""
 
     name = "memory"
@@ -50,17 +51,7 @@ class InMemoryBackend:
     def plan(self, change: Change) -> Plan:
         return plan_change(self.state(), change)
 
-    def deploy(self, app: str, environment: str, version: str, strategy: Strategy, actor: str) -> ChangeResult:
-        change = Change(kind="deploy", app=app, environment=environment, version=version, strategy=strategy)
-        return self.commit(change, actor)
-
-    def scale(self, app: str, environment: str, replicas: int, actor: str) -> ChangeResult:
-        return self.commit(Change(kind="scale", app=app, environment=environment, replicas=replicas), actor)
-
-    def rollback(self, app: str, environment: str, version: str | None, actor: str) -> ChangeResult:
-        return self.commit(Change(kind="rollback", app=app, environment=environment, version=version), actor)
-
-    def commit(self, change: Change, actor: str) -> ChangeResult:
+    def apply(self, change: Change, actor: str) -> ChangeResult:
         """Validate against the latest state and append the change's events; retry if another writer won."""
         for attempt in range(_RETRIES):
             state = self.state()

@@ -52,6 +52,23 @@ class MetricsSource(Protocol):
     ) -> Series: ...
 
 
+class ChangeMethods:
+    """The Backend's deploy/scale/rollback, for backends that carry out every change in one ``apply``."""
+
+    def apply(self, change: Change, actor: str) -> ChangeResult:
+        raise NotImplementedError
+
+    def deploy(self, app: str, environment: str, version: str, strategy: Strategy, actor: str) -> ChangeResult:
+        change = Change(kind="deploy", app=app, environment=environment, version=version, strategy=strategy)
+        return self.apply(change, actor)
+
+    def scale(self, app: str, environment: str, replicas: int, actor: str) -> ChangeResult:
+        return self.apply(Change(kind="scale", app=app, environment=environment, replicas=replicas), actor)
+
+    def rollback(self, app: str, environment: str, version: str | None, actor: str) -> ChangeResult:
+        return self.apply(Change(kind="rollback", app=app, environment=environment, version=version), actor)
+
+
 def apply_change(backend: Backend, change: Change, actor: str) -> ChangeResult:
     """Dispatch a Change to the backend method that carries it out."""
     if change.kind == "deploy":

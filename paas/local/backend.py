@@ -10,20 +10,21 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from paas.domain import AppState, Change, ChangeResult, Health, Plan, Release, Strategy
+from paas.domain import AppState, Change, ChangeResult, Health, Plan, Release
 from paas.errors import BackendError
 from paas.local.control import EngineClient, running_engine
 from paas.local.engine import LocalEngine
 from paas.local.paths import EnginePaths
 from paas.local.settings import LocalSettings
 from paas.memory import InMemoryBackend
+from paas.ports import ChangeMethods
 from paas.state import PlatformState
 from paas.store import EventStore
 
 log = logging.getLogger(__name__)
 
 
-class LocalBackend:
+class LocalBackend(ChangeMethods):
     """Applications as real processes on this machine, run by a ``LocalEngine``."""
 
     name = "local"
@@ -39,7 +40,7 @@ class LocalBackend:
         self.paths = EnginePaths(Path(state_dir))
         self.settings = settings or LocalSettings()
         self.engine = engine
-        self._desired = InMemoryBackend(store)  # the read model; its commit() is never used here
+        self._desired = InMemoryBackend(store)  # the read model; its apply() is never used here
 
     def state(self) -> PlatformState:
         return self._desired.state()
@@ -58,16 +59,6 @@ class LocalBackend:
 
     def plan(self, change: Change) -> Plan:
         return self._desired.plan(change)
-
-    def deploy(self, app: str, environment: str, version: str, strategy: Strategy, actor: str) -> ChangeResult:
-        change = Change(kind="deploy", app=app, environment=environment, version=version, strategy=strategy)
-        return self.apply(change, actor)
-
-    def scale(self, app: str, environment: str, replicas: int, actor: str) -> ChangeResult:
-        return self.apply(Change(kind="scale", app=app, environment=environment, replicas=replicas), actor)
-
-    def rollback(self, app: str, environment: str, version: str | None, actor: str) -> ChangeResult:
-        return self.apply(Change(kind="rollback", app=app, environment=environment, version=version), actor)
 
     def apply(self, change: Change, actor: str) -> ChangeResult:
         """Validate here (clear errors even with no engine), then let the engine carry the change out."""

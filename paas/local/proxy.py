@@ -85,7 +85,7 @@ class Proxy:
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
-            self._client, "127.0.0.1", self.port, limit=MAX_HEAD, reuse_address=True
+            self._client, "127.0.0.1", self.port, limit=MAX_HEAD, reuse_address=True, backlog=1024
         )
 
     async def close(self) -> None:

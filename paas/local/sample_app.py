@@ -129,6 +129,7 @@ class SampleHandler(BaseHTTPRequestHandler):
 class SampleServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # socketserver's default of 5 drops connections in a burst (1 s SYN retries)
 
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
