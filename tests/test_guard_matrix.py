@@ -144,3 +144,20 @@ def test_a_deploy_the_platform_rolled_back_is_reported_as_failed(team: Runtime) 
     assert result.status == "failed"
     assert "rolled back" in result.summary and "still on v1.4.2" in result.summary
     assert guard.approvals.get(held.id).status == "failed"
+
+
+def test_approving_while_another_decider_executes_waits_for_its_outcome(team: Runtime) -> None:
+    import threading
+
+    from paas.store import NewEvent
+    from tools.approvals import APPROVAL_DECIDED, TOOL_EXECUTED, approval_stream
+
+    request_id = request(team, EXAMPLES["scale_app"])
+    stream = approval_stream(request_id)
+    team.store.append(stream, [NewEvent(type=APPROVAL_DECIDED, data={"decision": "approve"}, actor="bob")], 1)
+    finish = threading.Timer(0.3, lambda: team.store.append(
+        stream, [NewEvent(type=TOOL_EXECUTED, data={"summary": "done elsewhere"}, actor="bob")], 2))
+    finish.start()
+    result = team.guard.decide(request_id, True, team.principal(user="bob"))
+    finish.join()
+    assert (result.status, result.summary) == ("executed", "done elsewhere")

@@ -93,3 +93,24 @@ def test_store_survives_reopening(store_url: str) -> None:
     second.append("s", [ev(n=2)], expected_version=1)
     assert [e.data["n"] for e in second.read_stream("s")] == [1, 2]
     assert second.verify().ok
+
+
+def test_in_memory_store_is_safe_across_threads() -> None:
+    store = open_store("sqlite://")
+    errors: list[Exception] = []
+
+    def work(i: int) -> None:
+        try:
+            for n in range(25):
+                store.append(f"s{i}", [ev(n=n)])
+                store.read_all(after=n)
+        except Exception as err:  # noqa: BLE001 - collected for the assertion
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(store.read_all()) == 150 and store.verify().ok

@@ -180,6 +180,8 @@ class Guard:
     ) -> ToolOutcome:
         """Approve or reject a pending request. Approving executes it, exactly once; repeats are idempotent."""
         request = self.approvals.get(check_id(request_id))
+        if request.status == "approved":  # another decider is executing it right now
+            request = self._wait_for_outcome(request.id)
         if request.status != "pending":
             return self._already_decided(request, approve)
         try:

@@ -21,7 +21,7 @@ from agent.offline.mentions import Vocabulary, find_mentions, mask
 
 UTTERANCES = Path(__file__).with_name("utterances.yaml")
 CUE_BONUS = 0.3
-CHAT_INTENTS = frozenset({"greet", "thanks", "followup", "bypass_approval", "out_of_scope"})
+CHAT_INTENTS = frozenset({"greet", "thanks", "followup", "bypass_approval", "out_of_scope", "cancel_request"})
 
 
 @dataclass(frozen=True)

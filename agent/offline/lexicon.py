@@ -34,8 +34,8 @@ METRIC_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\bp95\b|\b95(?:th)?[- ]?(?:percentile|pct)\b", "latency_p95"),
     (r"\blatenc(?:y|ies)\b|\bresponse[- ]?times?\b|\bslow(?:ness|er)?\b|\bhow fast\b|\blag(?:gy)?\b",
      "latency"),
-    (r"\berror[- ]?rates?\b|\berrors?\b|\b5xx(?:s| errors)?\b|\b500s\b|\bfailure[- ]?rates?\b|\bfailures\b"
-     r"|\bfailing requests\b|\bexceptions\b", "error_rate"),
+    (r"\berror[- ]?rates?\b|\berrors?\b|\berroring\b|\berrs\b|\b5xx(?:s| errors)?\b|\b500s\b"
+     r"|\bfailure[- ]?rates?\b|\bfailures\b|\bfailing requests\b|\bexceptions\b", "error_rate"),
     (r"\brequest[- ]?rates?\b|\brequests?(?: per second| per sec)?\b|\btraffic\b|\brps\b|\bqps\b"
      r"|\bthroughput\b|\bload\b|\bhits\b|\breq/s\b", "request_rate"),
     (r"\bcpu(?: usage| utili[sz]ation| load)?\b|\bprocessor\b", "cpu"),
@@ -97,8 +97,11 @@ LIMIT_PATTERNS: tuple[str, ...] = (
 REFERS_BACK = (r"\b(?:it|its|it's|that one|those|them|same|the same|this app|that app|this service|"
                r"that service|the app|the service|there)\b")
 
-AFFIRM = r"^\s*(?:yes|yeah|yep|yup|y|sure|correct|right|exactly|indeed|that's (?:it|right|the one)|" \
-         r"yes please|ok|okay|affirmative|i did|yes i did)\b[\s.!]*$"
+_YES = (r"(?:yes|yeah|yep|yup|y|sure|correct|right|exactly|indeed|that's (?:it|right|the one)|ok|okay|affirmative"
+        r"|i did|yes i did)")
+_GO = r"(?:please|go ahead|do it|proceed|go for it|sounds good|let's do it|please do|that one)"
+AFFIRM = rf"^\s*(?:{_YES}(?:[\s,.!]+{_GO})*|{_GO}(?:[\s,.!]+{_GO})*)[\s.!]*$"
+NEGATIVE = r"^\W*(?:no|nope|nah|not|don'?t|do not|stop|leave|hold|wait|nothing|never|actually,? (?:no|not|nothing))\b"
 DENY = r"^\s*(?:no|nope|nah|n|wrong|not that(?: one)?|neither)\b[\s.!]*$"
 
 BYPASS_PATTERNS: tuple[str, ...] = (
@@ -111,6 +114,36 @@ BYPASS_PATTERNS: tuple[str, ...] = (
     r"\b(?:don't|do not|dont)\s+(?:wait|ask)\s+for\s+(?:an?\s+)?approv", r"\bforce[- ]?(?:it|push|through)\b",
     r"\bmark\b[^.?!]{0,30}\bapproved\b", r"\bapprove (?:all|everything|the pending)\b",
 )
+
+# A question about a change ("has v2 been deployed to prod?", "did anyone scale api?") asks what happened: it is
+# read as a status or audit question, never as a request to make the change.
+_DONE = (r"(?:deployed|scaled|rolled (?:back|out)|reverted|released|shipped|upgraded|promoted|downgraded|restored"
+         r"|redeployed)")
+CHANGE_QUESTION = (rf"^\W*(?:(?:has|have|had|was|were|is|are)\b[^?]*\b{_DONE}\b|did\b"
+                   r"|when\s+(?:did|was|were|has|have|is|are)\b|(?:do|does)\b[^?]*\?\s*$)")
+HISTORY_QUESTION = r"\b(?:did|when|who|ever|anyone|anybody|someone|recently|lately|last|today|yesterday)\b"
+
+# Conditions on a change: "roll back if the error rate is above 2%".
+CONDITION_IF = r"\b(?:if|only if|in case)\b"
+COMPARISON = (r"(?P<op>above|over|greater than|more than|higher than|exceeds?|at least|>=?|below|under|less than"
+              r"|lower than|at most|<=?)\s*(?P<value>\d+(?:\.\d+)?)")
+LESS_THAN = ("below", "under", "less than", "lower than", "at most", "<", "<=")
+
+# Words before an environment that make it the source of a promotion when another one is the target:
+# "promote api from staging to prod", "deploy whatever staging runs to prod", "the same version as staging".
+SOURCE_ENV_BEFORE = r"\b(?:from|as|as in|as on|whatever|what|match(?:es|ing)?|like|copy)\s+(?:the\s+)?$"
+
+ALL_ENVS = (r"\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+|our\s+)?env(?:ironment)?s?\b|\beverywhere\b"
+            r"|\bacross (?:the\s+)?(?:board|env(?:ironment)?s)\b")
+
+REQUEST_ID = r"\bapr_[0-9a-z]+\b"
+# Questions about who/when approves are not attempts to bypass approval ("who can approve my request?").
+APPROVAL_QUESTION = r"^\s*(?:who|whom|when|how long|where|which)\b"
+
+# Fillers at the start of a message that carry no request ("oops, I meant api", "hmm. roll it back").
+INTERJECTION = re.compile(
+    r"^\s*(?:oops|whoops|oh|ah|uh|um|erm|hmm+|well|ok(?:ay)?|so|alright|sorry|(?:no\s+)?wait|hang on)\s*[,.!:;-]+\s*"
+    r"(?=\S)")
 
 NOT_BEFORE = re.compile(r"(?:\bnot|\binstead of|\brather than|\bexcept|\bbut not)\s+(?:the\s+|in\s+|for\s+)?$")
 

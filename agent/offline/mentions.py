@@ -17,7 +17,8 @@ from paas.metrics import format_duration, parse_duration
 
 SURE_RATIO = 0.84
 MAYBE_RATIO = 0.7
-PLACEHOLDERS = {"app": "zapp", "env": "zenv", "version": "zver", "window": "zdur", "metric": "zmetric"}
+PLACEHOLDERS = {"app": "zapp", "env": "zenv", "version": "zver", "window": "zdur", "metric": "zmetric",
+                "request": "zreq"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Mention:
-    kind: str  # app | env | version | window | metric | number | maybe_app
+    kind: str  # app | env | version | window | metric | number | maybe_app | request
     value: str | int
     start: int
     end: int
@@ -53,7 +54,8 @@ def find_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
     """All mentions in ``text`` (lower-cased), in order of position, without overlaps."""
     text = text.lower()
     found: list[Mention] = []
-    for finder in (_catalog_versions, _versions, _windows, _metrics, _envs, _apps, _numbers, _fuzzy_apps):
+    finders = (_requests, _catalog_versions, _versions, _windows, _metrics, _envs, _apps, _numbers, _fuzzy_apps)
+    for finder in finders:
         for mention in finder(text, vocab):
             if not any(m.start < mention.end and mention.start < m.end for m in found):
                 found.append(_negate(text, mention))
@@ -84,6 +86,10 @@ def _negate(text: str, mention: Mention) -> Mention:
 def _spans(text: str, pattern: str, kind: str, value: str | int | None = None) -> Iterator[Mention]:
     for match in re.finditer(pattern, text):
         yield Mention(kind, match.group(0) if value is None else value, match.start(), match.end())
+
+
+def _requests(text: str, vocab: Vocabulary) -> Iterator[Mention]:
+    yield from _spans(text, lx.REQUEST_ID, "request")
 
 
 def _catalog_versions(text: str, vocab: Vocabulary) -> Iterator[Mention]:
@@ -127,8 +133,8 @@ def _metrics(text: str, vocab: Vocabulary) -> Iterator[Mention]:
 def _envs(text: str, vocab: Vocabulary) -> Iterator[Mention]:
     for word, env in sorted(vocab.env_words().items(), key=lambda kv: len(kv[0]), reverse=True):
         for m in _spans(text, rf"(?<![\w-]){re.escape(word)}(?![\w-])", "env", env):
-            if word in lx.GUARDED_ENV_WORDS and not re.search(r"\b(?:in|to|on|into|for|from)\s+(?:the\s+)?$",
-                                                             text[: m.start]):
+            guarded = word in lx.GUARDED_ENV_WORDS and word not in vocab.environments  # aliases, not real names
+            if guarded and not re.search(r"\b(?:in|to|on|into|for|from)\s+(?:the\s+)?$", text[: m.start]):
                 continue
             yield m
 

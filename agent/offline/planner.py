@@ -14,11 +14,12 @@ from typing import Any
 from langchain_core.messages import BaseMessage, ToolMessage
 
 from agent.offline import summaries
+from agent.offline.conditions import READ_METRICS, verdict
 from agent.offline.context import DONE, PENDING, Turn, parse_result, read_turns
 from agent.offline.intents import IntentModel
 from agent.offline.interpret import Frame, Interpretation, Interpreter
 from agent.offline.mentions import Vocabulary
-from agent.offline.resolve import Ask, Resolved, Resolver
+from agent.offline.resolve import Ask, Resolved, Resolver, env_order
 from agent.offline.steps import Step
 from agent.offline.toolbox import Toolbox
 from paas.state import PlatformState
@@ -40,7 +41,7 @@ class Planner:
         self.tools = tools
         self.model = model
         vocab = Vocabulary(tuple(state.app_names), tuple(state.environments), _versions(state), model.words)
-        self.interpreter = Interpreter(vocab, model, tools)
+        self.interpreter = Interpreter(vocab, model, tools, lambda app: env_order(state.environments_of(app)))
         self.resolver = Resolver(state)
 
     def reply(self, messages: Sequence[BaseMessage]) -> Reply:
@@ -49,7 +50,7 @@ class Planner:
             return Reply(self._greeting())
         turn = turns[-1]
         last = messages[-1]
-        if isinstance(last, ToolMessage) and last.tool_call_id not in {c.id for c in turn.calls}:
+        if isinstance(last, ToolMessage) and not turn.answers(last.tool_call_id):
             return Reply(self._foreign(messages))
         frame = self.interpreter.frame(turns[:-1])
         meaning = self.interpreter.interpret(turn.text, frame)
@@ -59,22 +60,39 @@ class Planner:
             return self._after_results(turn, list(meaning.steps), messages)
         if turn.calls:
             return Reply(self._summary(turn))
-        return self._next(list(meaning.steps), 0)
+        return self._next(list(meaning.steps), 0, turn)
 
     # starting and continuing a plan --------------------------------------------------------------------------
 
-    def _next(self, steps: list[Step], start: int) -> Reply:
+    def _next(self, steps: list[Step], start: int, turn: Turn) -> Reply:
         """Calls for the next batch of steps from ``start``, or the first question that stands in the way."""
         resolved: list[Resolved] = []
         for step in map(self._redirect, steps[start:]):
             tool = self.tools.get(step.intent)
             if tool is None:
                 return Reply(self._unavailable(step.intent))
+            if step.condition is not None and tool.mutates:
+                if resolved:
+                    break  # read first: the condition is checked when the readings are back
+                held = self._unless_condition_holds(step, turn)
+                if held is not None:
+                    return held
             outcome = self.resolver.resolve(step, tool)
             if isinstance(outcome, Ask):
                 return Reply(outcome.text)
             resolved.append(outcome)
         return Reply(calls=tuple(_batch(resolved)))
+
+    def _unless_condition_holds(self, step: Step, turn: Turn) -> Reply | None:
+        """None when the condition of a change holds; otherwise why the change is not proposed."""
+        readings = [r.get("data") or {} for c in turn.calls if c.name == READ_METRICS
+                    and (r := turn.results.get(c.id)) is not None and r.get("status", "ok") == "ok"]
+        holds, why = verdict(step, readings)
+        if holds:
+            return None
+        if holds is False:
+            return Reply(f"{why}, so I did not {_describe([step])}.")
+        return Reply(f"{why} Should I {_describe([step])} anyway?")
 
     def _redirect(self, step: Step) -> Step:
         """An intent that needs an app but has none may name a broader tool ("status" -> list the apps)."""
@@ -91,7 +109,7 @@ class Planner:
         stopped = [s for s in statuses if s not in DONE and s is not None]
         if stopped or None in statuses or turn.done() >= len(steps):
             return Reply(self._summary(turn, remaining=steps[len(turn.calls):] if stopped else []))
-        reply = self._next(steps, len(turn.calls))
+        reply = self._next(steps, len(turn.calls), turn)
         if reply.calls:
             return reply
         return Reply(f"{self._summary(turn)} {reply.text}".strip())
@@ -129,6 +147,8 @@ class Planner:
             return self._greeting()
         if meaning.kind == "thanks":
             return "You're welcome."
+        if meaning.kind == "cancel_request":
+            return summaries.cancel_reply(frame.approval_pending)
         if meaning.kind == "affirm":
             pending = " The change waits for an authorised person to approve it on the approval card."
             return "There is nothing waiting for a yes from me." + (pending if frame.approval_pending else "")

@@ -113,6 +113,8 @@ class Resolver:
     def _version(self, param: Param, step: Step, values: dict[str, Any]) -> str | Ask | None:
         app, env = values.get("app"), values.get("env")
         known = sorted(self.state.releases.get(app, {}), key=version_key) if app else []
+        if step.version is None and step.source_env:
+            return self._version_in(app, step.source_env)
         if step.version is None:
             return self._missing_version(param, app, env, known)
         if step.version == "latest" and known:
@@ -126,6 +128,13 @@ class Resolver:
             return Ask(f"Which version of {app}: {options(matches)}?")
         listed = ", ".join(known) or "none"
         return Ask(f"{app} has no version {step.version} (known versions: {listed}). Which version do you mean?")
+
+    def _version_in(self, app: str | None, env: str) -> str | Ask:
+        """The version ``app`` runs in ``env`` (the source of a promotion)."""
+        current = self.state.apps.get((str(app), env))
+        if current and current.version:
+            return current.version
+        return Ask(f"{app} does not run anything in {env}. Which version should I deploy?")
 
     def _missing_version(self, param: Param, app: str | None, env: str | None, known: list[str]) -> Ask | None:
         if not param.required:
@@ -145,6 +154,9 @@ class Resolver:
     def _replicas(self, param: Param, step: Step, values: dict[str, Any]) -> int | Ask | None:
         current = self.state.apps.get((str(values.get("app")), str(values.get("env"))))
         where = f"{values.get('app')} in {values.get('env')}"
+        source = self.state.apps.get((str(values.get("app")), step.source_env or ""))
+        if step.replicas is None and source is not None:
+            return source.replicas  # "scale worker in staging to match prod"
         if step.replicas is None:
             now = f"{where} has {current.replicas} replica(s) now. " if current else ""
             return Ask(f"{now}How many should {where} have?") if param.required else None
@@ -180,6 +192,13 @@ class Resolver:
         if text:
             return text
         return Ask("What should I search for?") if param.required else None
+
+    def _request(self, param: Param, step: Step, values: dict[str, Any]) -> str | Ask | None:
+        if step.request:
+            return step.request
+        if not param.required:
+            return None
+        return Ask("I can list the pending approvals or look one up by its id (apr_...). Which request do you mean?")
 
     def _other(self, param: Param, step: Step, values: dict[str, Any]) -> Ask | None:
         if param.required:

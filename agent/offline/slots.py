@@ -15,7 +15,7 @@ from agent.offline.mentions import Mention, mask
 
 _REPLICA_NOUN = r"(?:replicas?|instances?|pods?|copies|containers?|nodes?|workers?|tasks?)"
 _UP = r"(?:up|increase|raise|bump|grow|more|higher|upscale|expand|add)"
-_DOWN = r"(?:down|decrease|reduce|lower|shrink|downscale|less|fewer|cut|drop)"
+_DOWN = r"(?:down|decrease|reduce|lower|shrink|downscale|less|fewer|cut|drop|trim|shave)"
 
 # (pattern, op, fixed value or None to read group 1)
 REPLICA_PATTERNS: tuple[tuple[str, str, int | None], ...] = (
@@ -74,6 +74,35 @@ class ReplicaChange:
         return words.get(self.op, "{v}").format(v=self.value)
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A condition on a change, checked against a metric reading before the change is proposed."""
+
+    text: str  # as the user wrote it, for the answer
+    op: str | None = None  # "gt" | "lt"; None when no comparison could be read
+    value: float | None = None
+    metric: str | None = None
+
+    def holds(self, reading: float) -> bool | None:
+        if self.op is None or self.value is None:
+            return None
+        return reading > self.value if self.op == "gt" else reading < self.value
+
+
+def read_condition(lowered: str, metrics: list[Mention]) -> Condition | None:
+    """The condition in a clause ("... if it's above 2%"), with the metric named after "if", if any."""
+    found = re.search(lx.CONDITION_IF, lowered)
+    if found is None:
+        return None
+    text = lowered[found.start():].strip(" ?.!")
+    metric = next((_metrics([str(m.value)])[0] for m in metrics if m.start >= found.start()), None)
+    comparison = re.compile(lx.COMPARISON).search(lowered, found.end())
+    if comparison is None:
+        return Condition(text, metric=metric)
+    op = "lt" if comparison.group("op") in lx.LESS_THAN else "gt"
+    return Condition(text, op, float(comparison.group("value")), metric)
+
+
 @dataclass
 class Slots:
     """What one clause names, in the order it was said (negated mentions dropped)."""
@@ -89,19 +118,27 @@ class Slots:
     strategy: str | None = None
     status: str | None = None
     limit: int | None = None
+    requests: list[str] = field(default_factory=list)
+    all_envs: bool = False  # "in every environment", "everywhere"
+    source_env: str | None = None  # "promote api from staging to prod": take the version staging runs
+    condition: Condition | None = None  # "... if the error rate is above 2%"
     refers_back: bool = False
 
 
 def read_slots(text: str, mentions: list[Mention]) -> Slots:
     """Slots of one clause from its text and the mentions found in it."""
-    kept = [m for m in mentions if not m.negated]
-    masked = mask(text, mentions, numbers=True)
     lowered = text.lower()
+    cut = _condition_start(lowered)  # numbers and versions in a condition ("if above 2.5%") are not the request's
+    kept = [m for m in mentions if not m.negated and (m.start < cut or m.kind not in ("version", "number"))]
+    masked = mask(text[:cut], [m for m in mentions if m.end <= cut], numbers=True)
+    source = _source_env(lowered, [m for m in kept if m.kind == "env"])
     return Slots(
         text=text.strip(),
         apps=_unique(str(m.value) for m in kept if m.kind == "app"),
         maybe_apps=[tuple(str(m.value).split(",")) for m in kept if m.kind == "maybe_app"],
-        envs=_unique(str(m.value) for m in kept if m.kind == "env"),
+        envs=_unique(str(m.value) for m in kept if m.kind == "env" and m is not source),
+        source_env=str(source.value) if source else None,
+        condition=read_condition(lowered, [m for m in kept if m.kind == "metric"]),
         versions=_unique(str(m.value) for m in kept if m.kind == "version"),
         metrics=_metrics([str(m.value) for m in kept if m.kind == "metric"]),
         window=next((str(m.value) for m in kept if m.kind == "window"), None),
@@ -109,8 +146,22 @@ def read_slots(text: str, mentions: list[Mention]) -> Slots:
         strategy=_first_label(lowered, lx.STRATEGY_PATTERNS),
         status=_approval_status(lowered),
         limit=_limit(masked),
+        requests=_unique(str(m.value) for m in kept if m.kind == "request"),
+        all_envs=bool(re.search(lx.ALL_ENVS, lowered)),
         refers_back=bool(re.search(lx.REFERS_BACK, lowered)),
     )
+
+
+def _condition_start(lowered: str) -> int:
+    found = re.search(lx.CONDITION_IF, lowered)
+    return found.start() if found else len(lowered)
+
+
+def _source_env(lowered: str, envs: list[Mention]) -> Mention | None:
+    """The environment a promotion copies from; only when another environment is named as the target."""
+    if len({m.value for m in envs}) < 2:
+        return None
+    return next((m for m in envs if re.search(lx.SOURCE_ENV_BEFORE, lowered[: m.start])), None)
 
 
 def read_replicas(masked: str) -> ReplicaChange | None:

@@ -6,12 +6,13 @@ A clause naming several apps, environments or metrics fans out into one step per
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from itertools import product
 from typing import Any
 
 from agent.offline.clauses import Clause
-from agent.offline.slots import ReplicaChange, Slots
+from agent.offline.slots import Condition, ReplicaChange, Slots
 from agent.offline.toolbox import Toolbox
 
 
@@ -30,6 +31,10 @@ class Step:
     status: str | None = None
     limit: int | None = None
     query: str | None = field(default=None, compare=False)
+    request: str | None = None  # an approval request id
+    condition: Condition | None = None  # only propose the change when a metric reading meets this
+    source_env: str | None = None  # deploy the version this environment runs ("promote from staging")
+    all_envs: bool = False  # asked for every environment the app runs in (read-only tools fan out over them)
     maybe_apps: tuple[str, ...] = ()
     soft_env: bool = False  # taken from context rather than said; dropped if the app does not run there
     refers_back: bool = field(default=False, compare=False)
@@ -41,6 +46,8 @@ class Focus:
 
     app: str | None = None
     env: str | None = None
+    request: str | None = None  # the latest approval request of the conversation
+    version: str | None = None  # the release last deployed (or asked for) for ``app``
 
 
 def steps_from_clauses(clauses: list[Clause], tools: Toolbox, focus: Focus) -> list[Step]:
@@ -61,6 +68,10 @@ def _fan_out(intent: str, slots: Slots) -> list[Step]:
         status=slots.status,
         limit=slots.limit,
         query=slots.text or None,
+        request=slots.requests[0] if slots.requests else None,
+        all_envs=slots.all_envs and not slots.envs,
+        source_env=slots.source_env,
+        condition=slots.condition,
         maybe_apps=slots.maybe_apps[0] if slots.maybe_apps and not slots.apps else (),
         refers_back=slots.refers_back,
     )
@@ -72,25 +83,31 @@ def _fan_out(intent: str, slots: Slots) -> list[Step]:
 def _with_context(step: Step, previous: Step | None, focus: Focus, tools: Toolbox) -> Step:
     """Fill a missing app/environment from the previous step of this message, else the conversation."""
     for source in (_as_focus(previous), focus):
-        if source.app or source.env:
+        if source.app or source.env or source.request:
             step = _borrow(step, source, tools)
     return step
 
 
 def _as_focus(step: Step | None) -> Focus:
-    return Focus(step.app, step.env) if step else Focus()
+    return Focus(step.app, step.env, step.request) if step else Focus()
 
 
 def _borrow(step: Step, source: Focus, tools: Toolbox) -> Step:
     spec = tools.get(step.intent)
     if spec is None or step.maybe_apps:
         return step
+    if step.request is None and source.request and spec.param("request"):
+        step = replace(step, request=source.request)  # "is it approved?" -> the request made last
     wants_app = spec.needs("app") or (step.refers_back and spec.param("app"))
     if step.app is None and source.app and wants_app:
-        return replace(step, app=source.app, env=step.env or source.env, soft_env=step.env is None)
-    same_app = step.app == source.app
-    if same_app and step.env is None and source.env and (spec.needs("env") or step.refers_back):
-        return replace(step, env=source.env, soft_env=True)
+        step = replace(step, app=source.app, env=step.env or source.env, soft_env=step.env is None)
+    elif step.app == source.app and step.env is None and source.env and (spec.needs("env") or step.refers_back):
+        step = replace(step, env=source.env, soft_env=True)
+    elif source.app is None and step.env is None and source.env and step.refers_back and spec.param("env"):
+        step = replace(step, env=source.env, soft_env=True)  # "... there" after a request about one environment
+    if step.app == source.app and step.version is None and source.version and step.refers_back \
+            and spec.needs("version"):
+        step = replace(step, version=source.version)  # "promote it to prod": the release just deployed
     return step
 
 
@@ -124,9 +141,11 @@ def _override(step: Step, slots: Slots, fill: set[str]) -> list[Step]:
         strategy=pick("strategy", step.strategy, slots.strategy),
         status=pick("status", step.status, slots.status),
         limit=pick("limit", step.limit, slots.limit),
+        all_envs=slots.all_envs or (step.all_envs and not slots.envs),
     )
     apps = pick("app", [step.app] if step.app else [], slots.apps) or [None]
-    envs = pick("env", [step.env] if step.env else [], slots.envs) or [None]
+    every = slots.all_envs or step.all_envs  # "... everywhere": the environments come from the app
+    envs = pick("env", [step.env] if step.env and not every else [], slots.envs) or [None]
     metrics = pick("metric", [step.metric] if step.metric else [], slots.metrics) or [None]
     if not apps[0] and slots.maybe_apps:
         base = replace(base, maybe_apps=slots.maybe_apps[0])
@@ -134,6 +153,18 @@ def _override(step: Step, slots: Slots, fill: set[str]) -> list[Step]:
         base = replace(base, maybe_apps=())
     soft = step.soft_env and not slots.envs
     return [replace(base, app=a, env=e, metric=m, soft_env=soft) for a, e, m in product(apps, envs, metrics)]
+
+
+def everywhere(steps: list[Step], tools: Toolbox, envs_of: Callable[[str], list[str]]) -> list[Step]:
+    """A read asked for "in every environment" becomes one step per environment the app runs in."""
+    out: list[Step] = []
+    for step in steps:
+        tool = tools.get(step.intent)
+        if step.all_envs and step.app and step.env is None and tool and not tool.mutates and tool.needs("env"):
+            out.extend(replace(step, env=env) for env in envs_of(step.app))  # still all_envs, for follow-ups
+        else:
+            out.append(step)
+    return _dedupe(out)
 
 
 def confirm_app(previous: list[Step]) -> list[Step]:

@@ -102,7 +102,9 @@ def render_apps(data: Any, args: dict[str, Any]) -> str | None:
     items = [f"{r['app']}/{r['environment']} ({r.get('version') or 'no version'}, {r.get('replicas', '?')} "
              f"replicas)" for r in records[:MAX_ITEMS]]
     more = f" and {len(records) - MAX_ITEMS} more" if len(records) > MAX_ITEMS else ""
-    return f"{len(records)} app deployment(s): {', '.join(items)}{more}."
+    counts = [r["replicas"] for r in records if isinstance(r.get("replicas"), int)]
+    total = f", {sum(counts)} replicas in total" if len(counts) > 1 else ""
+    return f"{len(records)} app deployment(s){total}: {', '.join(items)}{more}."
 
 
 def _number(value: Any, unit: str) -> str:
@@ -133,8 +135,15 @@ def render_approvals(data: Any, args: dict[str, Any]) -> str | None:
     if not records:
         return "There are no approval requests." if _empty(data) else None
     items = [f"{r['id']} ({_clean(r.get('summary') or r.get('plan') or r.get('tool', ''))}"
-             f"{', ' + str(r['status']) if r.get('status') else ''})" for r in records[:MAX_ITEMS]]
+             f"{', ' + str(r['status']) if r.get('status') else ''}{_approvers(r)})" for r in records[:MAX_ITEMS]]
     return f"{len(records)} approval request(s): {'; '.join(items)}."
+
+
+def _approvers(record: dict[str, Any]) -> str:
+    """Who may still decide a pending request."""
+    if record.get("status") != "pending" or not record.get("approvers"):
+        return ""
+    return f", approvers: {_clean(record['approvers'])}"
 
 
 def render_audit(data: Any, args: dict[str, Any]) -> str | None:
@@ -166,6 +175,14 @@ RENDERERS: dict[str, Callable[[Any, dict[str, Any]], str | None]] = {
 
 def capabilities(descriptions: list[str]) -> str:
     return f"I can {options(descriptions, 'and')}." if descriptions else "I have no tools available right now."
+
+
+def cancel_reply(pending: bool) -> str:
+    if not pending:
+        return "OK, I won't do anything."
+    return ("I can't withdraw a request once it is made: it stays pending until an approver rejects it or it "
+            "expires, and nothing changes unless someone approves it. Ask an approver to reject it on the "
+            "approval card if it should not go ahead.")
 
 
 def bypass_reply(pending: bool) -> str:

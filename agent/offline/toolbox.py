@@ -21,8 +21,10 @@ ARG_KINDS: dict[str, str] = {
     "status": "status",
     "limit": "limit", "top_k": "limit", "k": "limit", "count": "limit",
     "query": "query", "question": "query", "text": "query", "topic": "query",
+    "request_id": "request", "approval_id": "request",
 }
-KIND_ORDER = ("app", "env", "version", "replicas", "metric", "window", "strategy", "status", "limit", "query")
+KIND_ORDER = ("app", "env", "version", "replicas", "metric", "window", "strategy", "status", "limit", "query",
+              "request")
 MUTATING_PREFIXES = ("deploy", "scale", "rollback", "restart", "delete", "create", "update", "set_")
 
 

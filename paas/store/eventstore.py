@@ -6,8 +6,10 @@ UPDATE`` on PostgreSQL), so the global chain never forks even with several proce
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -121,6 +123,8 @@ class EventStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        # An in-memory SQLite database is one connection shared by every thread: take turns on it.
+        self._shared = threading.RLock() if isinstance(engine.pool, StaticPool) else contextlib.nullcontext()
         metadata.create_all(engine)
         self._ensure_head()
 
@@ -136,7 +140,7 @@ class EventStore:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         try:
-            with self.engine.connect().execution_options(paas_write=True) as conn, conn.begin():
+            with self._shared, self.engine.connect().execution_options(paas_write=True) as conn, conn.begin():
                 yield conn
         except exc.IntegrityError as err:
             raise ConcurrencyError(f"another writer changed the store at the same time: {err.orig}") from err
@@ -200,7 +204,7 @@ class EventStore:
         return int(conn.execute(stmt).scalar() or 0)
 
     def stream_version(self, stream: str) -> int:
-        with self.engine.connect() as conn:
+        with self._shared, self.engine.connect() as conn:
             return self._version(conn, stream)
 
     def read_stream(self, stream: str) -> list[Event]:
@@ -222,7 +226,7 @@ class EventStore:
 
     def _read(self, stmt: Select[Any]) -> list[Event]:
         try:
-            with self.engine.connect() as conn:
+            with self._shared, self.engine.connect() as conn:
                 rows = conn.execute(stmt).mappings().all()
         except exc.OperationalError as err:
             raise StoreError(f"the event store is unavailable ({self.url}): {err.orig}") from err
@@ -255,7 +259,7 @@ class EventStore:
             if event_hash(ev.prev_hash, ev.model_dump()) != ev.hash:
                 report.problems.append(f"event {ev.position} ({ev.type}): content was modified")
             prev, expected_position = ev.hash, ev.position + 1
-        with self.engine.connect() as conn:
+        with self._shared, self.engine.connect() as conn:
             head = conn.execute(select(chain_head).where(chain_head.c.id == 1)).one()
         if head.position != expected_position - 1 or head.hash != prev:
             report.problems.append(f"the log ends at event {expected_position - 1} but the head says {head.position}")
