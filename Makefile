@@ -15,5 +15,5 @@ lint:
 	$(PYTHON) -m mypy
 
 test: install lint
-	$(PYTHON) -m pytest -q
 	paas eval --model offline --gate --report out/eval
+	$(PYTHON) -m pytest -q
