@@ -116,3 +116,15 @@ def test_chat_slash_commands(cli: Cli) -> None:
     child.expect(pexpect.EOF)
     assert cli.json("approvals") == []
     assert cli.json("status", "payments", "--env", "prod")["apps"][0]["version"] == "v0.8.4"
+
+
+def test_chat_takes_multi_line_input(cli: Cli) -> None:
+    child = cli.spawn("chat")
+    child.expect("you> ")
+    child.sendline("what is running \\")
+    child.expect(r"\.\.\.  ")
+    child.sendline("in prod?")
+    child.expect(r"list_apps\(environment=prod\)")
+    child.expect("you> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
